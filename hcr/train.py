@@ -1,0 +1,269 @@
+"""The training script: data -> fit -> prior correction -> export.
+
+A plain sequence of steps with named constants. Checkpoints go to runs/<name>/ after every
+epoch, so `--resume` continues an interrupted run; the finished model folder goes to
+models/<name>/. The test split is not touched here: `hcr evaluate` scores it, once, at the end.
+"""
+
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hcr import data
+from hcr.charset import LABELS, NUM_CLASSES
+
+SEED = 1234
+BATCH_SIZE = 128
+EPOCHS = 20
+PEAK_LEARNING_RATE = 2e-3
+WARMUP_EPOCHS = 1
+WEIGHT_DECAY = 1e-4
+LABEL_SMOOTHING = 0.1
+EARLY_STOPPING_PATIENCE = 4
+# The LiteRT model is stored with int8 weights when that costs at most this much validation
+# accuracy (in points); otherwise in float32.
+MAX_QUANTISATION_LOSS = 0.1
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_NAME = "emnist-byclass"
+
+
+def add_arguments(parser):
+    parser.add_argument("--data", type=Path, default=data.DEFAULT_DATA_DIR,
+                        help="folder of EMNIST gzip IDX files (default: ../shared/data)")
+    parser.add_argument("--name", default=DEFAULT_MODEL_NAME, help="model folder name")
+    parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
+    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs",
+                        help="where per-epoch checkpoints and logs go")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--limit", type=int, default=None,
+                        help="train on only the first N pool images (a quick run)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the interrupted run of this --name from its last epoch")
+    parser.add_argument("--export-only", action="store_true",
+                        help="skip training; export the best checkpoint of this --name")
+
+
+def make_dataset(images, labels, training):
+    import tensorflow as tf
+
+    from hcr.augment import augment_batch
+
+    ds = tf.data.Dataset.from_tensor_slices((images[..., None], labels))
+    if training:
+        ds = ds.shuffle(len(images), seed=SEED, reshuffle_each_iteration=True)
+    ds = ds.batch(BATCH_SIZE, drop_remainder=training)
+
+    def prepare(step, batch):
+        x, y = batch
+        x = tf.cast(x, tf.float32) / 255.0
+        if training:
+            x = augment_batch(x, tf.stack([tf.cast(step, tf.int32), SEED]))
+        return x, tf.one_hot(y, NUM_CLASSES)
+
+    ds = ds.enumerate().map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def best_val_accuracy(history_csv):
+    """Best val_accuracy of the epochs logged so far, so a resumed run keeps the best."""
+    if not history_csv.exists():
+        return None
+    lines = history_csv.read_text().split("\n")
+    header = lines[0].split(",")
+    if "val_accuracy" not in header:
+        return None
+    column = header.index("val_accuracy")
+    values = [float(line.split(",")[column]) for line in lines[1:] if line.strip()]
+    return max(values) if values else None
+
+
+def fit(splits, run_dir, epochs, resume):
+    import keras
+
+    from hcr.model import build_model
+
+    keras.utils.set_random_seed(SEED)
+    train_ds = make_dataset(splits.train.images, splits.train.labels, training=True)
+    val_ds = make_dataset(splits.validation.images, splits.validation.labels, training=False)
+    steps_per_epoch = len(splits.train.images) // BATCH_SIZE
+
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=PEAK_LEARNING_RATE / 20,
+        warmup_target=PEAK_LEARNING_RATE,
+        warmup_steps=WARMUP_EPOCHS * steps_per_epoch,
+        decay_steps=max(1, epochs - WARMUP_EPOCHS) * steps_per_epoch)
+    model = build_model()
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=WEIGHT_DECAY),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                  label_smoothing=LABEL_SMOOTHING),
+        metrics=["accuracy"])
+
+    history_csv = run_dir / "history.csv"
+    best_path = run_dir / "best.keras"
+    callbacks = [
+        # Saves model, optimizer and epoch after every epoch; restores them on --resume.
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.ModelCheckpoint(
+            str(best_path), monitor="val_accuracy", mode="max", save_best_only=True,
+            initial_value_threshold=best_val_accuracy(history_csv) if resume else None),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                      patience=EARLY_STOPPING_PATIENCE),
+        keras.callbacks.CSVLogger(str(history_csv), append=resume),
+    ]
+    model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks,
+              verbose=1 if sys.stdout.isatty() else 2)
+    return keras.models.load_model(best_path)
+
+
+def class_log_prior(labels, smoothing=1.0):
+    counts = np.bincount(labels, minlength=NUM_CLASSES) + smoothing
+    return np.log(counts / counts.sum())
+
+
+def shift_output_bias(model, shift):
+    logits_layer = model.get_layer("logits")
+    kernel, bias = logits_layer.get_weights()
+    logits_layer.set_weights([kernel, bias + shift.astype(bias.dtype)])
+
+
+def prior_shift(splits):
+    """How far to move the output biases from the pool's class frequencies to the test split's.
+
+    The pool over-represents digits (the digits and mnist files add 40k of them), so a model
+    trained on it leans towards '0' for 'O' and '1' for 'l'. The byclass files in the pool are
+    a random sample of the same distribution as the test split, so their frequencies say what
+    a test image's prior is (logit adjustment, Menon et al. 2021).
+    """
+    return (class_log_prior(splits.train.labels[splits.train_natural])
+            - class_log_prior(splits.train.labels))
+
+
+def validation_accuracy(model, splits, natural_only):
+    keep = splits.validation_natural if natural_only else slice(None)
+    x = splits.validation.images[keep][..., None].astype("float32") / 255.0
+    predicted = model.predict(x, batch_size=1024, verbose=0).argmax(axis=1)
+    return float((predicted == splits.validation.labels[keep]).mean())
+
+
+def export_tflite(model, path, quantise):
+    """Write a LiteRT flatbuffer that outputs probabilities (the softmax is part of it)."""
+    import keras
+    import tensorflow as tf
+
+    with_softmax = keras.Sequential([model, keras.layers.Softmax()])
+    converter = tf.lite.TFLiteConverter.from_keras_model(with_softmax)
+    if quantise:
+        # Dynamic-range quantisation: int8 weights, float activations; no calibration data.
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    path.write_bytes(converter.convert())
+
+
+def litert_validation_accuracy(tflite_path, splits):
+    from hcr.runtime import LiteRTModel
+
+    x = splits.validation.images.astype("float32") / 255.0
+    probabilities = LiteRTModel(tflite_path).probabilities(x)
+    return float((probabilities.argmax(axis=1) == splits.validation.labels).mean())
+
+
+def export(model, splits, model_dir, run_dir, facts):
+    from hcr.model import build_model
+
+    model_dir.mkdir(parents=True, exist_ok=True)
+    # A fresh copy of the network without the optimizer state: a third of the file size.
+    inference_model = build_model()
+    inference_model.set_weights(model.get_weights())
+    inference_model.save(model_dir / "model.keras")
+    (model_dir / "labels.json").write_text(json.dumps(list(LABELS)))
+
+    float_path = run_dir / "model-float.tflite"
+    int8_path = run_dir / "model-int8.tflite"
+    export_tflite(model, float_path, quantise=False)
+    export_tflite(model, int8_path, quantise=True)
+    float_acc = litert_validation_accuracy(float_path, splits)
+    int8_acc = litert_validation_accuracy(int8_path, splits)
+    quantised = (float_acc - int8_acc) * 100 <= MAX_QUANTISATION_LOSS
+    shutil.copy(int8_path if quantised else float_path, model_dir / "model.tflite")
+    facts["litert"] = {
+        "quantised": quantised,
+        "validation_accuracy_float": float_acc,
+        "validation_accuracy_int8": int8_acc,
+        "size_bytes_float": float_path.stat().st_size,
+        "size_bytes_int8": int8_path.stat().st_size,
+    }
+    if (run_dir / "history.csv").exists():
+        shutil.copy(run_dir / "history.csv", model_dir / "history.csv")
+    (model_dir / "training.json").write_text(json.dumps(facts, indent=2) + "\n")
+
+
+def hyperparameters(args, splits):
+    return {
+        "seed": SEED, "batch_size": BATCH_SIZE, "epochs": args.epochs,
+        "peak_learning_rate": PEAK_LEARNING_RATE, "warmup_epochs": WARMUP_EPOCHS,
+        "schedule": "linear warm-up then cosine decay to 0", "optimizer": "AdamW",
+        "weight_decay": WEIGHT_DECAY, "label_smoothing": LABEL_SMOOTHING,
+        "early_stopping_patience": EARLY_STOPPING_PATIENCE, "limit": args.limit,
+        "train_images": int(len(splits.train.images)),
+        "validation_images": int(len(splits.validation.images)),
+    }
+
+
+def main(args):
+    run_dir = args.runs_dir / args.name
+    model_dir = args.models_dir / args.name
+    if not (args.resume or args.export_only) and run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    print(f"Loading EMNIST from {args.data}")
+    splits = data.load_splits(args.data)
+    if args.limit:
+        splits.train.images = splits.train.images[:args.limit]
+        splits.train.labels = splits.train.labels[:args.limit]
+        splits.train_natural = splits.train_natural[:args.limit]
+
+    facts_path = run_dir / "facts.json"
+    facts = json.loads(facts_path.read_text()) if facts_path.exists() else {
+        "training_seconds": 0.0}
+    if args.export_only:
+        import keras
+        model = keras.models.load_model(run_dir / "best.keras")
+    else:
+        started = time.time()
+        model = fit(splits, run_dir, args.epochs, args.resume)
+        facts["training_seconds"] += time.time() - started
+        facts_path.write_text(json.dumps(facts))
+
+    # Decided on validation images from byclass files, never on the test split.
+    before = validation_accuracy(model, splits, natural_only=True)
+    shift_output_bias(model, prior_shift(splits))
+    after = validation_accuracy(model, splits, natural_only=True)
+    if after < before:
+        shift_output_bias(model, -prior_shift(splits))
+    print(f"Prior correction: natural-validation accuracy {before:.4f} -> {after:.4f}"
+          f" ({'kept' if after >= before else 'dropped'})")
+
+    import keras
+    import tensorflow as tf
+    facts.update({
+        "hyperparameters": hyperparameters(args, splits),
+        "parameters": int(model.count_params()),
+        "prior_correction": {"validation_accuracy_before": before,
+                             "validation_accuracy_after": after, "kept": after >= before},
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "cpu_count": __import__("os").cpu_count()},
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
+                     "python": platform.python_version()},
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "data": str(args.data),
+    })
+    export(model, splits, model_dir, run_dir, facts)
+    print(f"Model written to {model_dir}")
+    return model_dir
