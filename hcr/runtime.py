@@ -13,6 +13,8 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from hcr.charset import LABELS, charset_mask
+from hcr.imageio import decode
+from hcr.preprocess import to_model
 
 
 class LiteRTModel:
@@ -43,3 +45,56 @@ class LiteRTModel:
             self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch))
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output).copy()
+
+
+@dataclass
+class Prediction:
+    char: str
+    confidence: float
+    top: list  # [{"char": "A", "p": 0.97}, ...], most likely first
+    model_input: np.ndarray = field(repr=False)  # the (28, 28) float32 image the model read
+
+    def as_dict(self):
+        return {"char": self.char, "confidence": self.confidence, "top": self.top}
+
+
+def rank(probabilities, top=5, charset="any"):
+    """Top-k characters of one probability vector, restricted to a charset and renormalised."""
+    mask = charset_mask(charset)
+    p = np.where(mask, probabilities, 0.0)
+    total = p.sum()
+    p = p / total if total > 0 else mask / mask.sum()
+    order = np.argsort(-p, kind="stable")[:max(1, min(int(top), int(mask.sum())))]
+    return [{"char": LABELS[i], "p": round(float(p[i]), 4)} for i in order]
+
+
+class Recognizer:
+    """A model folder (model.tflite + labels.json) ready to read characters.
+
+    >>> Recognizer("models/emnist-byclass").predict_bytes(open("a.png", "rb").read()).char
+    """
+
+    def __init__(self, model_dir, num_threads=1):
+        self.model_dir = Path(model_dir)
+        self.name = self.model_dir.name
+        labels = json.loads((self.model_dir / "labels.json").read_text())
+        if "".join(labels) != LABELS:
+            raise ValueError(f"{self.model_dir}: labels.json does not hold the 62 EMNIST labels")
+        self.model = LiteRTModel(self.model_dir / "model.tflite", num_threads=num_threads)
+
+    def predict_model_inputs(self, images, top=5, charset="any"):
+        """(n, 28, 28) model inputs -> n Predictions."""
+        probabilities = self.model.probabilities(images)
+        out = []
+        for image, p in zip(np.asarray(images, dtype=np.float32).reshape(-1, 28, 28),
+                            probabilities):
+            ranked = rank(p, top, charset)
+            out.append(Prediction(ranked[0]["char"], ranked[0]["p"], ranked, image))
+        return out
+
+    def predict_pixels(self, rgba, top=5, charset="any"):
+        return self.predict_model_inputs(to_model(rgba)[None], top, charset)[0]
+
+    def predict_bytes(self, data, top=5, charset="any"):
+        """Image file bytes -> Prediction. Raises hcr.imageio.ImageError subclasses."""
+        return self.predict_pixels(decode(data), top, charset)
