@@ -81,7 +81,9 @@ def compute_metrics(labels, probabilities):
 
 
 def keras_probabilities(model_dir, images):
-    """Float reference from model.keras, or None where TensorFlow is not installed."""
+    """Float reference from model.keras, or None without it or without TensorFlow."""
+    if not (Path(model_dir) / "model.keras").exists():
+        return None
     try:
         import keras
     except ImportError:

@@ -52,6 +52,8 @@ def create_app(config=None):
         f"sqlite:///{Path(app.instance_path) / 'shares.sqlite3'}"
     app.extensions["hcr.shares"] = ShareStore(database_url)
     limiter.init_app(app)
+    if not app.testing and app.extensions["hcr.models"].default_name():
+        app.extensions["hcr.models"].recognizer()  # load now, not on the first request
 
     from webapp import api, dashboard, errors, pages, shares
     for blueprint in (pages.bp, api.bp, shares.bp, dashboard.bp):

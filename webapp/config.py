@@ -33,6 +33,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     def __init__(self, **overrides):
         super().__init__()
         self.TESTING = True

@@ -1,0 +1,28 @@
+"""gunicorn settings for hcr (used by `hcr serve`, or `gunicorn -c gunicorn.conf.py`).
+
+Every setting has an HCR_ environment variable.
+"""
+
+import os
+
+wsgi_app = "webapp:create_app()"
+bind = os.environ.get("HCR_BIND", "127.0.0.1:8000")
+# Inference is CPU work of a few milliseconds: one process per core does it in parallel, and
+# a few threads per process keep a slow phone upload from holding a whole worker.
+workers = int(os.environ.get("HCR_WORKERS", os.cpu_count() or 1))
+worker_class = "gthread"
+threads = int(os.environ.get("HCR_THREADS", 4))
+timeout = int(os.environ.get("HCR_TIMEOUT", 30))
+graceful_timeout = 10
+keepalive = 5
+# Recycle workers now and then, so slow growth of any kind can never add up.
+max_requests = int(os.environ.get("HCR_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
+# Logs to stdout, one access line per request (no bodies, so no image bytes).
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("HCR_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Reject oversized request lines and headers early.
+limit_request_line = 8190
+limit_request_fields = 100
