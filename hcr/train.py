@@ -108,8 +108,9 @@ def fit(splits, run_dir, epochs, resume):
     history_csv = run_dir / "history.csv"
     best_path = run_dir / "best.keras"
     callbacks = [
-        # Saves model, optimizer and epoch after every epoch; restores them on --resume.
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        # Saves model, optimizer and epoch after every epoch; restores them on --resume. Kept
+        # after the last epoch too, so --resume --epochs N can also extend a finished run.
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(
             str(best_path), monitor="val_accuracy", mode="max", save_best_only=True,
             initial_value_threshold=best_val_accuracy(history_csv) if resume else None),
