@@ -53,6 +53,6 @@ def test_metrics_fold_case_and_count_top3():
     metrics = compute_metrics(labels, probabilities)
     assert metrics["accuracy"] == 0.25
     assert metrics["merged_case_accuracy"] == 0.5
-    assert metrics["top3_accuracy"] == 0.75
+    assert metrics["top3_accuracy"] == 0.5
     assert metrics["most_confused"][0]["count"] == 1
     assert sum(c["support"] for c in metrics["per_class"]) == 4
