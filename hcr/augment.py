@@ -60,3 +60,4 @@ def augment_batch(images, seed):
     seed_affine, seed_thickness = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
     images = random_thickness(images, seed_thickness)
     return tf.clip_by_value(random_affine(images, seed_affine), 0.0, 1.0)
+

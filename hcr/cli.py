@@ -85,7 +85,23 @@ def predict(args):
 def evaluate(args):
     from hcr.evaluate import evaluate as run_evaluation
 
-    run_evaluation(args.model, args.data, plots=not args.no_plots)
+    run_evaluation(args.model, args.data, plots=not args.no_plots,
+                   realworld_count=args.realworld)
+    return 0
+
+
+def make_realworld(args):
+    from hcr import data, realworld
+
+    test = data.load_test(args.data)
+    realworld.make_realworld(args.out, test, args.count)
+    print(f"{args.count} test images per kind written under {args.out}/"
+          f"{{{','.join(realworld.KINDS)}}}")
+    if args.gallery:
+        args.gallery.mkdir(parents=True, exist_ok=True)
+        for kind in ("canvas", "photo"):
+            realworld.gallery(kind, test, args.gallery / f"{kind}.png")
+        print(f"gallery written to {args.gallery}")
     return 0
 
 
@@ -111,6 +127,17 @@ def build_parser():
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     evaluate_parser.add_argument("--data", type=Path, default=data.DEFAULT_DATA_DIR)
     evaluate_parser.add_argument("--no-plots", action="store_true")
+    evaluate_parser.add_argument("--realworld", type=int, default=None, metavar="N",
+                                 help="test images rendered as canvas drawings and photos "
+                                      "(default 1000; 0 skips them)")
+
+    realworld_parser = commands.add_parser(
+        "make-realworld", help="render test characters as canvas drawings and phone photos")
+    realworld_parser.add_argument("--out", type=Path, default=Path("realworld"))
+    realworld_parser.add_argument("--count", type=int, default=100)
+    realworld_parser.add_argument("--data", type=Path, default=data.DEFAULT_DATA_DIR)
+    realworld_parser.add_argument("--gallery", type=Path, default=None,
+                                  help="also write the fixed example montages here (docs/)")
 
     add_predict_arguments(commands.add_parser("predict", help="read the character in images"))
 
@@ -130,7 +157,9 @@ def main(argv=None):
             from hcr.evaluate import evaluate as run_evaluation
             run_evaluation(model_dir, args.data)
         return 0
-    return {"evaluate": evaluate, "predict": predict, "serve": serve}[args.command](args)
+    commands = {"evaluate": evaluate, "predict": predict, "serve": serve,
+                "make-realworld": make_realworld}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,36 @@ def keras_probabilities(model_dir, images):
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def evaluate(model_dir, data_dir=data.DEFAULT_DATA_DIR, plots=True, progress=print):
+def evaluate_realworld(model, test, count=None, processes=None, progress=print):
+    """Accuracy on the first `count` test images as clean PNGs, canvas drawings and phone
+    photos, each through the serving path (bytes -> decode -> preprocess -> LiteRT).
+
+    Returns (figures per kind, worst misreadings per kind for the dashboard's examples).
+    """
+    from hcr import realworld
+
+    count = min(count or realworld.DEFAULT_COUNT, len(test.images))
+    labels = test.labels[:count]
+    figures, worst = {}, {}
+    for kind in realworld.KINDS:
+        started = time.time()
+        inputs, found, submitted = realworld.model_inputs(kind, test.images[:count], processes)
+        probabilities = model.probabilities(inputs)
+        probabilities[~found] = 0.0  # no answer is a wrong answer
+        figures[kind] = {**summary(labels, probabilities),
+                         "no_character_found": int((~found).sum())}
+        true_p = probabilities[np.arange(count), labels]
+        wrong = np.flatnonzero(probabilities.argmax(axis=1) != labels)
+        worst[kind] = [(int(i), submitted[i], inputs[i], LABELS[probabilities[i].argmax()]
+                        if found[i] else "none") for i in wrong[np.argsort(true_p[wrong])][:8]]
+        progress(f"  {kind}: exact {figures[kind]['accuracy']:.2%}, merged-case "
+                 f"{figures[kind]['merged_case_accuracy']:.2%} on {count} images "
+                 f"({time.time() - started:.0f} s)")
+    return figures, worst
+
+
+def evaluate(model_dir, data_dir=data.DEFAULT_DATA_DIR, plots=True, realworld_count=None,
+             progress=print):
     """Score model_dir on the test split and write metrics.json (and plots) into it."""
     model_dir = Path(model_dir)
     test = data.load_test(data_dir)
@@ -105,6 +134,10 @@ def evaluate(model_dir, data_dir=data.DEFAULT_DATA_DIR, plots=True, progress=pri
     metrics = {"model": model_dir.name, "test_file": data.test_file(data_dir).name,
                "evaluated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "litert_seconds": seconds, **compute_metrics(test.labels, probabilities)}
+    if realworld_count != 0:
+        model = LiteRTModel(model_dir / "model.tflite")
+        metrics["realworld"], worst = evaluate_realworld(model, test, realworld_count,
+                                                         progress=progress)
     float_probabilities = keras_probabilities(model_dir, images)
     if float_probabilities is not None:
         metrics["float_keras"] = summary(test.labels, float_probabilities)
@@ -114,6 +147,8 @@ def evaluate(model_dir, data_dir=data.DEFAULT_DATA_DIR, plots=True, progress=pri
     if plots:
         from hcr import plots as plotting
         plotting.write_all(model_dir, metrics, test, probabilities)
+        if metrics.get("realworld"):
+            plotting.realworld_examples(worst, test, model_dir / "realworld_examples.png")
     write_model_card(model_dir)
     return metrics
 
@@ -162,6 +197,17 @@ def write_model_card(model_dir):
         lines += [f"| float Keras model, same images: exact / merged / top-3 | "
                   f"{_pct(f['accuracy'])} / {_pct(f['merged_case_accuracy'])} / "
                   f"{_pct(f['top3_accuracy'])} |"]
+    if "realworld" in m:
+        r = m["realworld"]
+        lines += ["", "### As users submit them",
+                  f"The first {r['clean']['images']:,} test images rendered as clean 28x28 PNGs, "
+                  "as browser-canvas drawings and as phone photos of paper (`hcr/realworld.py`), "
+                  "each scored through the web app's path: bytes → decode → preprocess → LiteRT.",
+                  "", "| as submitted | exact | merged-case | top-3 | no character found |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {kind} | {_pct(f['accuracy'])} | {_pct(f['merged_case_accuracy'])} | "
+                  f"{_pct(f['top3_accuracy'])} | {f['no_character_found']} |"
+                  for kind, f in r.items()]
     worst = ", ".join(f"{p['true']}→{p['predicted']} ({p['count']})"
                       for p in m["most_confused"][:8])
     lines += ["", f"Most frequent confusions (true→predicted, count): {worst}.", ""]

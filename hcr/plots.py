@@ -98,3 +98,30 @@ def write_all(model_dir, metrics, test, probabilities):
     misclassified_grid(test.images, test.labels, predicted, model_dir / "misclassified.png")
     confused_pairs(test.images, test.labels, predicted, metrics["most_confused"],
                    model_dir / "confused_pairs.png")
+
+
+def realworld_examples(worst, test, path, side=120):
+    """For each kind of submission, its worst misreadings: what was sent, what the model
+    read (28x28), true → predicted."""
+    from hcr.realworld import thumbnail
+
+    kinds = [k for k in worst if worst[k]]
+    if not kinds:
+        return
+    columns = max(len(worst[k]) for k in kinds)
+    fig, axes = plt.subplots(2 * len(kinds), columns,
+                             figsize=(columns * 1.3, len(kinds) * 2.9), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for row, kind in enumerate(kinds):
+        for column, (index, data, model_input, predicted) in enumerate(worst[kind]):
+            top, bottom = axes[2 * row, column], axes[2 * row + 1, column]
+            top.imshow(thumbnail(data, side))
+            top.set_title(f"{LABELS[test.labels[index]]}→{predicted}", fontsize=9)
+            bottom.imshow(model_input, cmap="gray", vmin=0, vmax=1)
+        axes[2 * row, 0].text(-0.15, 0.5, kind, transform=axes[2 * row, 0].transAxes,
+                              rotation=90, va="center", ha="right", fontsize=11)
+    fig.suptitle("Worst misreadings of each kind: as submitted (top), as the model saw it")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

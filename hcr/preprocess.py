@@ -26,12 +26,16 @@ MODEL_SIZE = 28
 INK_SPAN = 24               # pixels of the 28 that the ink's longest side covers in EMNIST
 TARGET_STROKE = 2.4 / 24    # EMNIST stroke width as a fraction of the ink's longest side
 MIN_CONTRAST = 24           # grey levels between paper and ink below which there is no ink
+INK_PIXELS = 40             # a character has at least this many pixels of ink
 MAX_INK_FRACTION = 0.45     # more "ink" than this is noise or a photo of something else
 SPECK_FRACTION = 0.02       # components smaller than this share of the ink are specks
 MIN_KEPT_FRACTION = 0.3     # a character holds at least this share of what is thresholded
 # Otsu's effectiveness (between-class / total variance): ink on paper splits cleanly (EMNIST:
 # 0.75 at the least), noise does not (uniform or Gaussian noise: 0.65 to 0.66).
 MIN_SEPARATION = 0.70
+NOISE_FRACTION = 0.1        # ...judged only where that much of the image passes the threshold
+HALF_INK = 0.4              # share of the ink's brightness a pixel needs to count as ink
+MIN_CHARACTER_PX = 8        # a character's longest side spans at least this many pixels
 
 
 def ink_channel(rgba):
@@ -86,16 +90,23 @@ def separation(image, threshold):
 
 def ink_mask(flat):
     """Threshold the flattened image; refuse one that holds no character."""
-    low, high = np.percentile(flat, [1, 99.5])
+    # The paper is the bulk of the pixels; the ink may be a thin line covering a tiny share
+    # of a big canvas, so judge it by its brightest few dozen pixels, not by a percentile.
+    values = flat.ravel()
+    low = float(np.percentile(values, 1))
+    high = float(np.partition(values, -INK_PIXELS)[-INK_PIXELS]) if values.size > INK_PIXELS \
+        else float(values.max())
     if high - low < MIN_CONTRAST:
         raise NoInk("no character found: the image is blank or has too little contrast")
     smooth = cv2.GaussianBlur(flat, (3, 3), 0)
-    threshold, mask = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if separation(smooth, threshold) < MIN_SEPARATION:
-        raise NoInk("no single character found: the image looks like noise or texture")
-    # Otsu on faint paper texture alone would split noise in two; insist on real contrast.
-    threshold = max(threshold, low + MIN_CONTRAST / 2)
+    otsu, _ = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Ink is the brightest thing on the page: keep what reaches at least HALF_INK of its level,
+    # so fainter marks (ruled lines, pencil smudges, paper texture) stay out even where Otsu
+    # would take them in; and insist on real contrast above the paper.
+    threshold = max(otsu, low + MIN_CONTRAST / 2, low + HALF_INK * (high - low))
     mask = (smooth > threshold).astype(np.uint8)
+    if mask.mean() > NOISE_FRACTION and separation(smooth, otsu) < MIN_SEPARATION:
+        raise NoInk("no single character found: the image looks like noise or texture")
     if mask.mean() > MAX_INK_FRACTION:
         raise NoInk("no single character found: the image looks like noise or a photo of "
                     "something else")
@@ -124,7 +135,7 @@ def keep_character(mask):
         cx, cy, cw, ch, area = stats[i]
         near = cx < x1 and cx + cw > x0 and cy < y1 and cy + ch > y0
         keep[i] = near and area >= SPECK_FRACTION * areas.max()
-    if areas[keep[1:]].sum() < MIN_KEPT_FRACTION * areas.sum():
+    if areas[keep[1:]].sum() < MIN_KEPT_FRACTION * areas.sum() and count > 10:
         # Ink scattered in many small pieces with no shape standing out: noise or texture.
         raise NoInk("no single character found: the image looks like noise or texture")
     return keep[labels].astype(np.uint8)
@@ -142,6 +153,8 @@ def frame(flat, mask):
     ys, xs = np.nonzero(mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     span = max(y1 - y0, x1 - x0)
+    if span < MIN_CHARACTER_PX and max(mask.shape) > 4 * MODEL_SIZE:
+        raise NoInk("no character found: only a speck, too small to read")
     # Keep the ink's own grey levels (soft anti-aliased or blurred edges, like EMNIST's), but
     # only inside the (slightly grown) mask, so the paper's texture does not come along.
     grown = cv2.dilate(mask, np.ones((3, 3), np.uint8))

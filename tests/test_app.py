@@ -227,3 +227,18 @@ def test_unknown_and_odd_share_ids_are_404(client, share_id):
 def test_share_errors_are_json(client):
     assert_json_error(client.post("/api/shares", json={"image": "nope"}), 400)
     assert_json_error(upload(client, "/api/shares", png(np.full((50, 50), 255, np.uint8))), 422)
+
+
+def test_openapi_document_is_served_and_valid(client):
+    import yaml
+    from openapi_spec_validator import validate
+
+    response = client.get("/api/openapi.yaml")
+    assert response.status_code == 200
+    spec = yaml.safe_load(response.data)
+    validate(spec)
+    documented = set(spec["paths"])
+    routes = {rule.rule.replace("<share_id>", "{id}").replace("<name>", "{name}")
+              for rule in client.application.url_map.iter_rules()
+              if rule.rule.startswith("/api/") or rule.rule == "/healthz"}
+    assert routes - {"/api/openapi.yaml"} == documented

@@ -119,3 +119,11 @@ def test_debug_returns_every_stage(glyph):
     assert list(stages) == ["ink", "background removed", "mask", "model input"]
     assert stages["model input"].shape == (28, 28)
     np.testing.assert_allclose(stages["model input"] / 255.0, image, atol=1 / 255)
+
+
+def test_canvas_restroke_is_framed_like_the_serving_path(glyph):
+    from hcr.restroke import restroke
+
+    out = restroke(glyph, np.random.default_rng(0))
+    assert out.shape == (28, 28) and out.dtype == np.uint8
+    assert correlation(out.astype(np.float32), glyph.astype(np.float32)) > 0.6

@@ -17,7 +17,8 @@ from hcr.runtime import Recognizer  # noqa: E402
 
 def test_quick_training_run_resume_and_export(tmp_path, letter_png):
     common = ["--limit", "384", "--models-dir", str(tmp_path / "models"),
-              "--runs-dir", str(tmp_path / "runs"), "--name", "tiny"]
+              "--runs-dir", str(tmp_path / "runs"), "--name", "tiny",
+              "--finetune-epochs", "0"]
     assert main(["train", *common, "--epochs", "1", "--no-evaluate"]) == 0
     history = tmp_path / "runs" / "tiny" / "history.csv"
     assert len(history.read_text().strip().splitlines()) == 1 + 1

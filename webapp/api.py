@@ -1,6 +1,8 @@
 """JSON API: /api/predict, /api/models, /api/models/<name>/metrics, /healthz."""
 
-from flask import Blueprint, current_app, jsonify
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, send_file
 
 from webapp import limiter
 from webapp.recognition import image_bytes, options, recognise, registry, result_json
@@ -51,3 +53,8 @@ def healthz():
         return jsonify(status="error", error="no model found"), 503
     reg.recognizer(name)  # loaded and ready
     return jsonify(status="ok", model=name)
+
+
+@bp.get("/api/openapi.yaml")
+def openapi():
+    return send_file(Path(__file__).with_name("openapi.yaml"), mimetype="application/yaml")
