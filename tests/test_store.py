@@ -1,0 +1,79 @@
+"""The share store on SQLite, and on PostgreSQL where HCR_TEST_POSTGRES_URL names a server
+(CI starts one: see .ci/run)."""
+
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from webapp.store import ShareStore
+
+POSTGRES_URL = os.environ.get("HCR_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield ShareStore(f"sqlite:///{tmp_path / 'shares.sqlite3'}")
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the store on PostgreSQL: HCR_TEST_POSTGRES_URL is unset")
+        pytest.skip("HCR_TEST_POSTGRES_URL not set")
+    store = ShareStore(POSTGRES_URL)
+    yield store
+    from webapp.store import shares
+    with store.engine.begin() as connection:
+        connection.execute(shares.delete())
+
+
+def save(store, char="A"):
+    return store.create(model="m", char=char, confidence=0.9, top=[{"char": char, "p": 0.9}],
+                        charset="any", image_png=b"\x89PNG image", input_png=b"\x89PNG input")
+
+
+def test_create_get_delete(store):
+    share_id, token = save(store)
+    share = store.get(share_id)
+    assert share.char == "A" and share.top == [{"char": "A", "p": 0.9}]
+    assert share.image_png == b"\x89PNG image" and share.created_at.tzinfo is not None
+    assert not store.delete(share_id, "not the token")
+    assert store.get(share_id) is not None
+    assert store.delete(share_id, token)
+    assert store.get(share_id) is None
+    assert not store.delete(share_id, token)
+
+
+def test_ids_are_unguessable_and_odd_ids_are_not_found(store):
+    ids = {save(store)[0] for _ in range(20)}
+    assert len(ids) == 20 and all(len(i) == 22 for i in ids)
+    for odd in ("", "x", "../../etc/passwd", "' OR 1=1 --", "A" * 22, "é" * 22):
+        assert store.get(odd) is None
+
+
+def test_concurrent_writers_lose_nothing(store):
+    created, errors = [], []
+
+    def writer():
+        try:
+            for _ in range(25):
+                created.append(save(store)[0])
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(created) == 200 and all(store.get(i) for i in created)
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    path = tmp_path / "shares.sqlite3"
+    save(ShareStore(f"sqlite:///{path}"))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
