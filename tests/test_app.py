@@ -242,3 +242,43 @@ def test_openapi_document_is_served_and_valid(client):
               for rule in client.application.url_map.iter_rules()
               if rule.rule.startswith("/api/") or rule.rule == "/healthz"}
     assert routes - {"/api/openapi.yaml"} == documented
+
+
+def test_rate_limits_answer_429_in_json(tmp_path, letter_png):
+    from tests.conftest import MODELS_DIR
+    app = create_app(TestConfig(RATELIMIT_ENABLED=True, PREDICT_RATE_LIMIT="3/minute",
+                                MODELS_DIR=MODELS_DIR,
+                                SHARE_RATE_LIMIT="2/minute",
+                                DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}"))
+    client = app.test_client()
+    statuses = [upload(client, "/api/predict", letter_png[0]).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = upload(client, "/api/predict", letter_png[0])
+    assert_json_error(response, 429)
+    shares = [upload(client, "/api/shares", letter_png[0]).status_code for _ in range(3)]
+    assert shares == [201, 201, 429]
+    assert client.get("/").status_code == 200  # pages are not limited
+
+
+def test_production_needs_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("HCR_ENV", "production")
+    monkeypatch.delenv("HCR_SECRET_KEY", raising=False)
+    monkeypatch.setenv("HCR_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="HCR_SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("HCR_SECRET_KEY", "x" * 32)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"})
+    assert not app.debug and not app.testing
+    assert app.test_client().get("/nope").status_code == 404
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_trace(app, monkeypatch, letter_png):
+    from webapp import api
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("secret internals")
+    monkeypatch.setattr(api, "recognise", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = upload(app.test_client(), "/api/predict", letter_png[0])
+    assert response.status_code == 500 and response.is_json
+    assert "secret" not in response.get_data(as_text=True)

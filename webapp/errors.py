@@ -12,8 +12,12 @@ from werkzeug.exceptions import HTTPException
 from hcr.charset import UnknownCharset
 from hcr.imageio import (BadDataURL, CorruptImage, EmptyInput, ImageError, NoInk, TooLarge,
                          UnsupportedImage)
+from webapp.models import ModelUnavailable
 
 log = logging.getLogger(__name__)
+
+
+
 
 
 class InvalidRequest(ValueError):
@@ -29,6 +33,7 @@ STATUS = {
     UnsupportedImage: 415,
     TooLarge: 413,
     NoInk: 422,
+    ModelUnavailable: 503,
 }
 
 
@@ -53,6 +58,7 @@ def register(app):
     @app.errorhandler(ImageError)
     @app.errorhandler(InvalidRequest)
     @app.errorhandler(UnknownCharset)
+    @app.errorhandler(ModelUnavailable)
     def known_error(error):
         return error_response(str(error), status_of(error))
 

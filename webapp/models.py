@@ -12,6 +12,10 @@ PUBLIC_FILES = ("training_curves.png", "confusion_matrix.png", "misclassified.pn
                 "metrics.json")
 
 
+class ModelUnavailable(LookupError):
+    """No model folder to serve from (answered 503)."""
+
+
 class ModelRegistry:
     def __init__(self, models_dir, default):
         self.models_dir = Path(models_dir)
@@ -35,7 +39,7 @@ class ModelRegistry:
     def recognizer(self, name=None):
         name = name or self.default_name()
         if name is None or not self.exists(name):
-            raise LookupError(f"no model named {name!r}")
+            raise ModelUnavailable(f"no model is available to serve ({name or 'none found'})")
         with self._lock:
             if name not in self._recognizers:
                 self._recognizers[name] = Recognizer(self.models_dir / name)
