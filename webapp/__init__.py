@@ -42,6 +42,10 @@ def create_app(config=None):
             raise RuntimeError("HCR_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = secrets.token_hex(32)  # per process; nothing relies on it
     _configure_logging(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from webapp.models import ModelRegistry
     from webapp.store import ShareStore

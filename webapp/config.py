@@ -28,6 +28,9 @@ class Config:
         # Public base URL for share links and Open Graph tags behind a proxy, e.g.
         # https://hcr.example.org; empty: taken from the request.
         self.PUBLIC_URL = env("HCR_PUBLIC_URL", "").rstrip("/")
+        # Proxies in front of the app (a load balancer: 1) whose X-Forwarded-* headers to trust,
+        # so rate limits see the client's address rather than the proxy's.
+        self.PROXY_COUNT = _int("HCR_PROXY_COUNT", 0)
         self.SHARE_IMAGE_MAX_SIDE = _int("HCR_SHARE_IMAGE_MAX_SIDE", 512)
         self.TESTING = False
 
