@@ -22,11 +22,11 @@ ALLOWED_MIME_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/webp", "ima
 MAX_PIXELS = 50_000_000
 MAX_ASPECT_RATIO = 50
 # Photos are reduced to at most this long side before any other work; a character that
-# covers 5% of the frame still spans over 100 px, and the model needs 28. JPEGs get there
+# covers 5% of the frame still spans about 100 px, and the model needs 28. JPEGs get there
 # cheaply: Pillow's draft mode decodes them at 1/2, 1/4 or 1/8 scale straight from the DCT,
 # keeping at least DRAFT_SIZE pixels on each side.
-WORKING_SIZE = 800
-DRAFT_SIZE = 400
+WORKING_SIZE = 512
+DRAFT_SIZE = 256
 
 
 class ImageError(ValueError):

@@ -42,6 +42,20 @@ HALF_INK = 0.4              # share of the ink's brightness a pixel needs to cou
 MIN_CHARACTER_PX = 8        # a character's longest side spans at least this many pixels
 
 
+def level(image, share):
+    """The grey level below which `share` of the pixels lie (uint8 images; a histogram, not a
+    sort, so it costs one pass)."""
+    counts = np.bincount(image.ravel(), minlength=256)
+    return int(np.searchsorted(np.cumsum(counts), share * image.size))
+
+
+def level_from_top(image, pixels):
+    """The grey level of the `pixels`-th brightest pixel."""
+    counts = np.bincount(image.ravel(), minlength=256)
+    from_top = np.cumsum(counts[::-1])
+    return 255 - int(np.searchsorted(from_top, min(pixels, image.size)))
+
+
 def ink_channel(rgba):
     """(h, w, 4) uint8 -> (h, w) uint8 in which ink is bright and paper dark."""
     alpha = rgba[..., 3]
@@ -50,7 +64,7 @@ def ink_channel(rgba):
         # Strokes on a transparent canvas: the alpha channel is the drawing, whatever the
         # colour of the ink (white ink on a transparent PNG included).
         return alpha.copy()
-    gray = cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(rgba, cv2.COLOR_RGBA2GRAY)
     if alpha.min() < 255:
         # Partly transparent picture: flatten onto white paper.
         a = alpha.astype(np.float32) / 255.0
@@ -59,7 +73,7 @@ def ink_channel(rgba):
     # dark, so invert. The border is the best sample of the paper; the median of all pixels
     # backs it up when the character touches the border.
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    paper = 0.5 * (np.median(border) + np.median(gray))
+    paper = 0.5 * (level(border, 0.5) + level(gray, 0.5))
     return 255 - gray if paper > 127 else gray
 
 
@@ -96,10 +110,7 @@ def ink_mask(flat):
     """Threshold the flattened image; refuse one that holds no character."""
     # The paper is the bulk of the pixels; the ink may be a thin line covering a tiny share
     # of a big canvas, so judge it by its brightest few dozen pixels, not by a percentile.
-    values = flat.ravel()
-    low = float(np.percentile(values, 1))
-    high = float(np.partition(values, -INK_PIXELS)[-INK_PIXELS]) if values.size > INK_PIXELS \
-        else float(values.max())
+    low, high = level(flat, 0.01), level_from_top(flat, INK_PIXELS)
     if high - low < MIN_CONTRAST:
         raise NoInk("no character found: the image is blank or has too little contrast")
     smooth = cv2.GaussianBlur(flat, (3, 3), 0)
@@ -156,9 +167,9 @@ def stroke_width(mask):
 
 def frame(flat, mask):
     """Crop to the character, thicken thin strokes, centre with EMNIST's border, 28x28."""
-    ys, xs = np.nonzero(mask)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    span = max(y1 - y0, x1 - x0)
+    x0, y0, w, h = cv2.boundingRect(mask)
+    y1, x1 = y0 + h, x0 + w
+    span = max(h, w)
     if span < MIN_CHARACTER_PX and max(mask.shape) > 4 * MODEL_SIZE:
         raise NoInk("no character found: only a speck, too small to read")
     # Keep the ink's own grey levels (soft anti-aliased or blurred edges, like EMNIST's), but
@@ -167,7 +178,7 @@ def frame(flat, mask):
     ink = np.where(grown[y0:y1, x0:x1] > 0, flat[y0:y1, x0:x1], 0).astype(np.uint8)
     ink = cv2.normalize(ink, None, 0, 255, cv2.NORM_MINMAX)
     # Stretch so that the ink's core is full white, as in EMNIST.
-    core = np.percentile(ink[mask[y0:y1, x0:x1] > 0], 60)
+    core = level(ink[mask[y0:y1, x0:x1] > 0], 0.6)
     ink = np.clip(ink.astype(np.float32) * (255.0 / max(core, 1.0)), 0, 255).astype(np.uint8)
 
     width = stroke_width(mask[y0:y1, x0:x1])
