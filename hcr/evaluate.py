@@ -231,6 +231,17 @@ def write_model_card(model_dir):
             f"(patience {hp.get('early_stopping_patience')}), the best epoch by validation "
             f"accuracy kept; seed {hp.get('seed')}. Augmentation (`hcr/augment.py`): random "
             "rotation, shear, x/y scale, shift and stroke thickness.",
+            "- Stage 2, canvas fine-tune (`hcr.restroke`): "
+            + (f"{t['canvas_finetune']['epochs']} epochs at a learning rate of 2e-4 on the "
+               f"training images plus {t['canvas_finetune']['restrokes']:,} of them re-stroked "
+               "with a random pen (hairline to marker) and framed by the serving path; "
+               "validation accuracy clean "
+               f"{_pct(t['canvas_finetune']['validation_before']['clean'])} → "
+               f"{_pct(t['canvas_finetune']['validation_after']['clean'])}, re-stroked "
+               f"{_pct(t['canvas_finetune']['validation_before']['canvas'])} → "
+               f"{_pct(t['canvas_finetune']['validation_after']['canvas'])} "
+               f"({'kept' if t['canvas_finetune']['kept'] else 'dropped'}: kept when the sum "
+               "rises)." if "canvas_finetune" in t else "not run."),
             "- Prior correction: the pool has more digits than the test distribution (the digits "
             "and mnist files), so the output biases are shifted by log(byclass class frequency) "
             "- log(pool class frequency), both counted on training images; kept only because it "
@@ -245,7 +256,8 @@ def write_model_card(model_dir):
             "at most 0.1 point).",
             f"- Trained in {minutes:.0f} minutes on {machine.get('cpu_count', '?')} CPU cores "
             f"({machine.get('platform', '?')}), finished {t.get('finished', '?')}; "
-            + ", ".join(f"{k} {v}" for k, v in t.get("versions", {}).items()) + ".",
+            + ", ".join(f"{k} {v}" for k, v in t.get("versions", {}).items()) + "."
+            + (f" Runs: {t['training_runs']}." if "training_runs" in t else ""),
             "",
         ]
     lines += [
