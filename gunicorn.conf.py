@@ -8,10 +8,12 @@ import os
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("HCR_BIND", "127.0.0.1:8000")
 # Inference is CPU work of a few milliseconds: one process per core does it in parallel, and
-# a few threads per process keep a slow phone upload from holding a whole worker.
+# a second thread per process keeps a slow phone upload from holding a whole worker. (More
+# threads only contend for the GIL: 32 clients on 2 cores gave 410 req/s with 2 threads, 350
+# with 1, 220 with 4; see benchmarks/RESULTS.md.)
 workers = int(os.environ.get("HCR_WORKERS", os.cpu_count() or 1))
 worker_class = "gthread"
-threads = int(os.environ.get("HCR_THREADS", 4))
+threads = int(os.environ.get("HCR_THREADS", 2))
 timeout = int(os.environ.get("HCR_TIMEOUT", 30))
 graceful_timeout = 10
 keepalive = 5
