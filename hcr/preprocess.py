@@ -42,18 +42,22 @@ HALF_INK = 0.4              # share of the ink's brightness a pixel needs to cou
 MIN_CHARACTER_PX = 8        # a character's longest side spans at least this many pixels
 
 
-def level(image, share):
+def histogram(image):
+    return cv2.calcHist([np.ascontiguousarray(image)], [0], None, [256], [0, 256]).ravel()
+
+
+def level(image, share, counts=None):
     """The grey level below which `share` of the pixels lie (uint8 images; a histogram, not a
     sort, so it costs one pass)."""
-    counts = np.bincount(image.ravel(), minlength=256)
-    return int(np.searchsorted(np.cumsum(counts), share * image.size))
+    counts = histogram(image) if counts is None else counts
+    return int(np.searchsorted(np.cumsum(counts), share * counts.sum()))
 
 
-def level_from_top(image, pixels):
+def level_from_top(image, pixels, counts=None):
     """The grey level of the `pixels`-th brightest pixel."""
-    counts = np.bincount(image.ravel(), minlength=256)
+    counts = histogram(image) if counts is None else counts
     from_top = np.cumsum(counts[::-1])
-    return 255 - int(np.searchsorted(from_top, min(pixels, image.size)))
+    return 255 - int(np.searchsorted(from_top, min(pixels, counts.sum())))
 
 
 def ink_channel(rgba):
@@ -110,7 +114,8 @@ def ink_mask(flat):
     """Threshold the flattened image; refuse one that holds no character."""
     # The paper is the bulk of the pixels; the ink may be a thin line covering a tiny share
     # of a big canvas, so judge it by its brightest few dozen pixels, not by a percentile.
-    low, high = level(flat, 0.01), level_from_top(flat, INK_PIXELS)
+    counts = histogram(flat)
+    low, high = level(flat, 0.01, counts), level_from_top(flat, INK_PIXELS, counts)
     if high - low < MIN_CONTRAST:
         raise NoInk("no character found: the image is blank or has too little contrast")
     smooth = cv2.GaussianBlur(flat, (3, 3), 0)
@@ -119,13 +124,14 @@ def ink_mask(flat):
     # so fainter marks (ruled lines, pencil smudges, paper texture) stay out even where Otsu
     # would take them in; and insist on real contrast above the paper.
     threshold = max(otsu, low + MIN_CONTRAST / 2, low + HALF_INK * (high - low))
-    mask = (smooth > threshold).astype(np.uint8)
-    if mask.mean() > NOISE_FRACTION and separation(smooth, otsu) < MIN_SEPARATION:
+    mask = (smooth > threshold).view(np.uint8)
+    ink_share = cv2.countNonZero(mask) / mask.size
+    if ink_share > NOISE_FRACTION and separation(smooth, otsu) < MIN_SEPARATION:
         raise NoInk("no single character found: the image looks like noise or texture")
-    if mask.mean() > MAX_INK_FRACTION:
+    if ink_share > MAX_INK_FRACTION:
         raise NoInk("no single character found: the image looks like noise or a photo of "
                     "something else")
-    if not mask.any():
+    if ink_share == 0:
         raise NoInk("no character found: the image is blank")
     return mask
 
