@@ -153,10 +153,10 @@ def start_server(port, instance):
     env = {**os.environ, "HCR_BIND": f"127.0.0.1:{port}", "HCR_INSTANCE_PATH": instance,
            "HCR_RATELIMIT_ENABLED": "0", "HCR_LOG_LEVEL": "warning"}
     started = time.perf_counter()
+    log = open(Path(instance) / "server.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                                "--access-logfile", "/dev/null"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     body = None
     while time.perf_counter() - started < 30:
         try:
@@ -225,9 +225,9 @@ def http(test, seconds):
         for clients in (1, 8, 32):
             try:
                 rows[clients] = wrk(url, body, clients, seconds)
-            except RuntimeError:  # seen once: a refused connection; measure again
-                time.sleep(1)
-                rows[clients] = wrk(url, body, clients, seconds)
+            except RuntimeError as error:
+                log = (Path(instance) / "server.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{error}\nserver log:\n{log}") from None
         memory = {pid: rss_mb(pid) for pid in workers}
         return rows, first_answer, memory, len(workers)
     finally:
