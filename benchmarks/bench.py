@@ -236,22 +236,25 @@ def http(test, seconds):
         shutil.rmtree(instance, ignore_errors=True)
 
 
-def tensorflow_worker_rss():
-    """What one worker of the usual approach holds: TensorFlow plus the Keras model."""
-    code = ("import keras, numpy as np; m = keras.models.load_model(%r); "
-            "m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0); "
-            "print(open('/proc/self/status').read())" % str(MODEL_DIR / "model.keras"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+def process_rss(code):
+    """Resident memory (MB) of a fresh Python process after running `code`."""
+    out = subprocess.run([sys.executable, "-c", code + "; print(open('/proc/self/status').read())"],
+                         capture_output=True, text=True, cwd=ROOT)
     match = re.search(r"VmRSS:\s+(\d+)", out.stdout)
     return int(match[1]) / 1024 if match else float("nan")
 
 
+def tensorflow_worker_rss():
+    """What one worker of the usual approach holds: TensorFlow plus the Keras model."""
+    return process_rss("import keras, numpy as np; m = keras.models.load_model(%r); "
+                       "m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)"
+                       % str(MODEL_DIR / "model.keras"))
+
+
 def litert_process_rss():
-    code = ("from hcr.runtime import Recognizer; import numpy as np; "
-            "r = Recognizer(%r); r.predict_model_inputs(np.zeros((1, 28, 28), 'float32')); "
-            "print(open('/proc/self/status').read())" % str(MODEL_DIR))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    return int(re.search(r"VmRSS:\s+(\d+)", out.stdout)[1]) / 1024
+    return process_rss("from hcr.runtime import Recognizer; import numpy as np; "
+                       "r = Recognizer(%r); r.predict_model_inputs(np.zeros((1, 28, 28), "
+                       "'float32'))" % str(MODEL_DIR))
 
 
 # --- 5. training throughput ------------------------------------------------------------------

@@ -212,6 +212,11 @@ def frame(flat, mask):
     return small
 
 
+def as_pixels(model_input):
+    """A (28, 28) float model input in [0, 1] -> uint8 pixels, to show or store it."""
+    return np.round(model_input * 255).astype(np.uint8)
+
+
 def to_model(rgba, debug=False):
     """(h, w, 4) uint8 RGBA (from hcr.imageio.decode) -> (28, 28) float32 in [0, 1].
 

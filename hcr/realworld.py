@@ -27,6 +27,7 @@ KINDS = ("clean", "canvas", "photo")
 # (all 62 classes). Every kind uses the same N images, so the gaps compare like with like.
 DEFAULT_COUNT = 1000
 GALLERY_COUNT = 16
+PEN_RANGE = (0.012, 0.16)  # canvas pen widths, as a share of the character's box
 
 
 def _rng(kind, index):
@@ -51,6 +52,16 @@ def redraw_with_pen(mask, width):
     return cv2.dilate(skeleton, kernel).astype(np.float32)
 
 
+def draw_with_pen(glyph, size, rng):
+    """The glyph drawn `size` pixels wide along its centre line with a random round pen, from
+    a hairline to a marker (PEN_RANGE of the size, log-uniform); anti-aliased as a browser
+    draws it: at twice the size, then area-downsampled. (0..1) float."""
+    shape = smooth_shape(glyph, 2 * size)
+    width = 2 * size * float(np.exp(rng.uniform(np.log(PEN_RANGE[0]), np.log(PEN_RANGE[1]))))
+    ink = redraw_with_pen(shape, max(width, 2.0))
+    return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA)
+
+
 def _png(rgba_or_gray):
     buffer = io.BytesIO()
     Image.fromarray(rgba_or_gray).save(buffer, format="PNG")
@@ -69,11 +80,7 @@ def render_canvas(glyph, index):
     rng = _rng("canvas", index)
     canvas = int(rng.integers(280, 601))
     size = int(canvas * rng.uniform(0.3, 0.9))
-    # Draw at 2x and downsample: anti-aliased edges, as a browser renders strokes.
-    shape = smooth_shape(glyph, 2 * size)
-    width = 2 * size * float(np.exp(rng.uniform(np.log(0.012), np.log(0.16))))
-    ink = redraw_with_pen(shape, max(width, 2.0))
-    ink = cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA)
+    ink = draw_with_pen(glyph, size, rng)
     alpha = np.zeros((canvas, canvas), np.float32)
     y, x = rng.integers(0, canvas - size + 1, size=2)
     alpha[y:y + size, x:x + size] = ink
@@ -220,13 +227,11 @@ def gallery(kind, test, path, count=GALLERY_COUNT, side=160):
     for start in range(0, count, 8):
         tops, bottoms = [], []
         for index in range(start, start + 8):
-            data = render(kind, test.images[index], index)
+            seen, data = _model_input((kind, test.images[index], index))
             tops.append(thumbnail(data, side))
-            try:
-                seen = preprocess.to_model(imageio.decode(data))
-            except imageio.ImageError:
+            if seen is None:
                 seen = np.zeros((28, 28), np.float32)
-            seen = cv2.resize((seen * 255).astype(np.uint8), (side, side),
+            seen = cv2.resize(preprocess.as_pixels(seen), (side, side),
                               interpolation=cv2.INTER_NEAREST)
             bottoms.append(cv2.cvtColor(seen, cv2.COLOR_GRAY2RGB))
         rows += [np.hstack(tops), np.hstack(bottoms)]

@@ -9,30 +9,25 @@ canvas renderings (hcr.realworld) are made the same way from test images.
 
 from multiprocessing import Pool
 
-import cv2
 import numpy as np
 
 from hcr import imageio, preprocess
-from hcr.realworld import redraw_with_pen, smooth_shape
+from hcr.realworld import draw_with_pen
 
-SIZE = 112                  # the re-stroked character's box, pixels (drawn at 2x)
-PEN_RANGE = (0.012, 0.16)   # pen width as a share of that box, log-uniform
+SIZE = 112                  # the re-stroked character's box, pixels
 MARGIN = 16
 
 
 def restroke(image, rng):
     """One 28x28 uint8 training image -> its canvas re-stroke, as the model would see it."""
-    shape = smooth_shape(image, 2 * SIZE)
-    width = 2 * SIZE * float(np.exp(rng.uniform(*np.log(PEN_RANGE))))
-    ink = cv2.resize(redraw_with_pen(shape, max(width, 2.0)), (SIZE, SIZE),
-                     interpolation=cv2.INTER_AREA)
+    ink = draw_with_pen(image, SIZE, rng)
     canvas = np.zeros((SIZE + 2 * MARGIN,) * 2, np.uint8)
     canvas[MARGIN:MARGIN + SIZE, MARGIN:MARGIN + SIZE] = np.round(ink * 255).astype(np.uint8)
     try:
         seen = preprocess.to_model(np.dstack([canvas] * 3 + [np.full_like(canvas, 255)]))
     except imageio.ImageError:
         return image  # nothing left to draw (a speck): keep the original
-    return np.round(seen * 255).astype(np.uint8)
+    return preprocess.as_pixels(seen)
 
 
 def _restroke_chunk(job):

@@ -91,6 +91,22 @@ def best_val_accuracy(history_csv):
     return max(values) if values else None
 
 
+def compile_for_training(model, learning_rate):
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=WEIGHT_DECAY),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                  label_smoothing=LABEL_SMOOTHING),
+        metrics=["accuracy"])
+
+
+def accuracy(model, images, labels):
+    """Accuracy of a Keras model on uint8 28x28 images."""
+    x = images[..., None].astype("float32") / 255.0
+    return float((model.predict(x, batch_size=1024, verbose=0).argmax(axis=1) == labels).mean())
+
+
 def fit(splits, run_dir, epochs, resume):
     import keras
 
@@ -107,11 +123,7 @@ def fit(splits, run_dir, epochs, resume):
         warmup_steps=WARMUP_EPOCHS * steps_per_epoch,
         decay_steps=max(1, epochs - WARMUP_EPOCHS) * steps_per_epoch)
     model = build_model()
-    model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=WEIGHT_DECAY),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                  label_smoothing=LABEL_SMOOTHING),
-        metrics=["accuracy"])
+    compile_for_training(model, schedule)
 
     history_csv = run_dir / "history.csv"
     best_path = run_dir / "best.keras"
@@ -160,10 +172,8 @@ def finetune_for_canvas(model, splits, run_dir, epochs=FINETUNE_EPOCHS):
     val_labels = splits.validation.labels[val_index]
 
     def score(m):
-        def accuracy(images):
-            p = m.predict(images[..., None].astype("float32") / 255, batch_size=1024, verbose=0)
-            return float((p.argmax(axis=1) == val_labels).mean())
-        return {"clean": accuracy(val_clean), "canvas": accuracy(val_restroked)}
+        return {"clean": accuracy(m, val_clean, val_labels),
+                "canvas": accuracy(m, val_restroked, val_labels)}
 
     before = score(model)
     images = np.concatenate([splits.train.images, restroked])
@@ -171,13 +181,8 @@ def finetune_for_canvas(model, splits, run_dir, epochs=FINETUNE_EPOCHS):
     tuned = keras.models.clone_model(model)
     tuned.set_weights(model.get_weights())
     steps = epochs * (len(images) // BATCH_SIZE)
-    tuned.compile(
-        optimizer=keras.optimizers.AdamW(
-            learning_rate=keras.optimizers.schedules.CosineDecay(FINETUNE_LEARNING_RATE, steps),
-            weight_decay=WEIGHT_DECAY),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                  label_smoothing=LABEL_SMOOTHING),
-        metrics=["accuracy"])
+    compile_for_training(
+        tuned, keras.optimizers.schedules.CosineDecay(FINETUNE_LEARNING_RATE, steps))
     tuned.fit(make_dataset(images, labels, training=True), epochs=epochs,
               callbacks=[keras.callbacks.CSVLogger(str(run_dir / "finetune.csv"))],
               verbose=1 if sys.stdout.isatty() else 2)
@@ -215,9 +220,7 @@ def prior_shift(splits):
 
 def validation_accuracy(model, splits, natural_only):
     keep = splits.validation_natural if natural_only else slice(None)
-    x = splits.validation.images[keep][..., None].astype("float32") / 255.0
-    predicted = model.predict(x, batch_size=1024, verbose=0).argmax(axis=1)
-    return float((predicted == splits.validation.labels[keep]).mean())
+    return accuracy(model, splits.validation.images[keep], splits.validation.labels[keep])
 
 
 def export_tflite(model, path, quantise):
@@ -316,10 +319,11 @@ def main(args):
 
     # Decided on validation images from byclass files, never on the test split.
     before = validation_accuracy(model, splits, natural_only=True)
-    shift_output_bias(model, prior_shift(splits))
+    shift = prior_shift(splits)
+    shift_output_bias(model, shift)
     after = validation_accuracy(model, splits, natural_only=True)
     if after < before:
-        shift_output_bias(model, -prior_shift(splits))
+        shift_output_bias(model, -shift)
     print(f"Prior correction: natural-validation accuracy {before:.4f} -> {after:.4f}"
           f" ({'kept' if after >= before else 'dropped'})")
 

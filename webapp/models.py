@@ -21,6 +21,7 @@ class ModelRegistry:
         self.models_dir = Path(models_dir)
         self.default = default
         self._recognizers = {}
+        self._default_loaded = None
         self._lock = threading.Lock()
 
     def names(self):
@@ -37,11 +38,16 @@ class ModelRegistry:
         return self.default if self.default in names else (names[0] if names else None)
 
     def recognizer(self, name=None):
-        name = name or self.default_name()
-        if name is None or not self.exists(name):
-            raise ModelUnavailable(f"no model is available to serve ({name or 'none found'})")
+        """The loaded model (the default one for None). Once loaded, a model is served from
+        memory: the models folder is listed only the first time, not on every request."""
         with self._lock:
+            if name is None:
+                self._default_loaded = self._default_loaded or self.default_name()
+                name = self._default_loaded
             if name not in self._recognizers:
+                if name is None or not self.exists(name):
+                    raise ModelUnavailable(
+                        f"no model is available to serve ({name or 'none found'})")
                 self._recognizers[name] = Recognizer(self.models_dir / name)
             return self._recognizers[name]
 

@@ -3,7 +3,7 @@ options from a request, recognise, and describe the result as JSON-ready data.""
 
 from flask import current_app, request
 
-from hcr import imageio
+from hcr import imageio, preprocess
 from hcr.charset import CHARSETS, NUM_CLASSES
 from webapp.errors import InvalidRequest
 
@@ -93,5 +93,5 @@ def result_json(prediction, model_name):
     return {
         **prediction.as_dict(),
         "model": model_name,
-        "input": imageio.png_data_url((prediction.model_input * 255).round().astype("uint8")),
+        "input": imageio.png_data_url(preprocess.as_pixels(prediction.model_input)),
     }

@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
                    url_for)
 from PIL import Image
 
-from hcr import imageio
+from hcr import imageio, preprocess
 from webapp import limiter
 from webapp.recognition import image_bytes, options, recognise
 
@@ -64,11 +64,10 @@ def create():
     data = image_bytes()
     top, charset = options()
     prediction, pixels, model_name = recognise(data, max(top, 5), charset)
-    model_input = (prediction.model_input * 255).round().astype(np.uint8)
     share_id, delete_token = store().create(
         model=model_name, char=prediction.char, confidence=prediction.confidence,
         top=prediction.top, charset=charset, image_png=stored_image(pixels),
-        input_png=imageio.encode_png(model_input))
+        input_png=imageio.encode_png(preprocess.as_pixels(prediction.model_input)))
     body = share_json(store().get(share_id))
     body["delete_url"] = public_url("shares.delete_page", share_id=share_id, token=delete_token)
     return jsonify(body), 201
