@@ -28,9 +28,9 @@ EARLY_STOPPING_PATIENCE = 4
 # Stage 2: a short fine-tune at a low learning rate on training images plus their canvas
 # re-strokes (hcr.restroke), so characters drawn on a canvas look familiar too. Kept only if it
 # raises the validation accuracy averaged over clean images and their re-strokes.
-FINETUNE_EPOCHS = 2
+FINETUNE_EPOCHS = 4
 FINETUNE_LEARNING_RATE = 2e-4
-FINETUNE_RESTROKES = 60_000
+FINETUNE_RESTROKES = 120_000
 # The LiteRT model is stored with int8 weights when that costs at most this much validation
 # accuracy (in points); otherwise in float32.
 MAX_QUANTISATION_LOSS = 0.1
@@ -184,7 +184,12 @@ def finetune_for_canvas(model, splits, run_dir, epochs=FINETUNE_EPOCHS):
     compile_for_training(
         tuned, keras.optimizers.schedules.CosineDecay(FINETUNE_LEARNING_RATE, steps))
     tuned.fit(make_dataset(images, labels, training=True), epochs=epochs,
-              callbacks=[keras.callbacks.CSVLogger(str(run_dir / "finetune.csv"))],
+              callbacks=[
+                  # Per-epoch state: an interrupted stage 2 goes on where it stopped when
+                  # started again with --from-checkpoint; removed once it has finished.
+                  keras.callbacks.BackupAndRestore(str(run_dir / "finetune-backup")),
+                  keras.callbacks.CSVLogger(str(run_dir / "finetune.csv"),
+                                            append=(run_dir / "finetune-backup").exists())],
               verbose=1 if sys.stdout.isatty() else 2)
     after = score(tuned)
     kept = sum(after.values()) > sum(before.values())
