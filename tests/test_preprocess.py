@@ -59,6 +59,15 @@ def test_off_centre_character_in_a_big_image_is_cropped_and_centred(glyph):
     assert abs(ys.mean() - 13.5) < 3 and abs(xs.mean() - 13.5) < 3
 
 
+def test_the_same_drawing_at_any_canvas_size_gives_the_same_input(glyph):
+    # Large images are worked on at a reduced size (MAX_WORK_SIDE): that must not show.
+    sizes = (200, 280, 600, 1200)
+    inputs = [model_input(place(glyph, canvas=side, size=side // 2, at=(side // 4, side // 8)))
+              for side in sizes]
+    for side, out in zip(sizes[1:], inputs[1:]):
+        assert correlation(out, inputs[0]) > 0.97, side
+
+
 def test_ink_only_in_the_alpha_channel(glyph):
     alpha = 255 - place(glyph)  # ink opaque, paper transparent
     for colour in (0, 255):      # black or white ink: the alpha channel alone carries it
