@@ -241,7 +241,8 @@ def to_model(rgba, debug=False):
         rgba = np.dstack([rgba, rgba, rgba, np.full_like(rgba, 255)])
     ink = ink_channel(rgba)
     while max(ink.shape) > MAX_WORK_SIDE:
-        ink = cv2.resize(ink, (ink.shape[1] // 2, ink.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        h, w = ink.shape
+        ink = cv2.resize(ink, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     flat = remove_background(ink)
     mask = keep_character(ink_mask(flat))
     small = frame(flat, mask)
