@@ -7,10 +7,10 @@ import os
 
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("HCR_BIND", "127.0.0.1:8000")
-# Inference is CPU work of a few milliseconds: one process per core does it in parallel, and
-# a second thread per process keeps a slow phone upload from holding a whole worker. (More
-# threads only contend for the GIL: 32 clients on 2 cores gave 410 req/s with 2 threads, 350
-# with 1, 220 with 4; see benchmarks/RESULTS.md.)
+# Inference is CPU work of a couple of milliseconds: one process per core does it in parallel,
+# and a second thread per process keeps a slow phone upload from holding a whole worker. (At 32
+# clients on 2 cores, 1, 2 and 4 threads per worker mostly gave 650-840 req/s, within the VM's
+# spread; see benchmarks/HISTORY.md.)
 workers = int(os.environ.get("HCR_WORKERS", os.cpu_count() or 1))
 worker_class = "gthread"
 threads = int(os.environ.get("HCR_THREADS", 2))

@@ -28,12 +28,20 @@ def test_quick_training_run_resume_and_export(tmp_path, letter_png):
     lines = history.read_text().strip().splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["0", "1"]
 
+    # Stage 2 alone, from the stage-1 checkpoint: the canvas fine-tune on re-strokes.
+    assert main(["train", *common[:-1], "1", "--from-checkpoint", "--no-evaluate"]) == 0
+    run = tmp_path / "runs" / "tiny"
+    assert len((run / "finetune.csv").read_text().strip().splitlines()) == 1 + 1
+    assert not (run / "finetune-backup").exists()  # per-epoch state, removed once finished
+    assert len(np.load(run / "restrokes.npz")["train"]) == 384
+
     folder = tmp_path / "models" / "tiny"
     for name in ("model.keras", "model.tflite", "labels.json", "training.json", "history.csv"):
         assert (folder / name).is_file(), name
     facts = json.loads((folder / "training.json").read_text())
     assert facts["hyperparameters"]["train_images"] == 384
     assert "validation_accuracy_int8" in facts["litert"]
+    assert facts["canvas_finetune"]["epochs"] == 1 and facts["canvas_finetune"]["restrokes"] == 384
     # The exported model serves through the runtime, without TensorFlow's help.
     prediction = Recognizer(folder).predict_bytes(letter_png[0], top=3)
     assert len(prediction.top) == 3 and prediction.model_input.shape == (28, 28)
