@@ -77,3 +77,28 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _open_and_save(path, barrier):
+    barrier.wait()
+    store = ShareStore(f"sqlite:///{path}")
+    save(store)
+
+
+def test_workers_booting_together_on_a_new_database(tmp_path):
+    """gunicorn starts every worker at once; each opens the store. On a new SQLite file two of
+    them switching it to WAL together got 'database is locked', and the master shut down."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for attempt in range(5):
+        path = tmp_path / f"shares-{attempt}.sqlite3"
+        barrier = context.Barrier(4)
+        workers = [context.Process(target=_open_and_save, args=(path, barrier))
+                   for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+        assert ShareStore(f"sqlite:///{path}").count() == 4

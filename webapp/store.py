@@ -5,6 +5,7 @@ never wait for a writer and a killed worker cannot corrupt it); any SQLAlchemy U
 HCR_DATABASE_URL, e.g. postgresql+psycopg://..., for several machines.
 """
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -50,9 +51,9 @@ class Share:
 
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: wait for other workers' locks
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -66,7 +67,16 @@ class ShareStore:
         self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
+                None, "", ":memory:"):
+            # gunicorn boots all its workers at once. Two of them switching a new SQLite file
+            # to WAL together get "database is locked" (SQLite does not wait on that lock), the
+            # worker fails to boot and the master shuts down; so one worker at a time sets up.
+            with open(f"{self.engine.url.database}.setup-lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                metadata.create_all(self.engine)
+        else:
+            metadata.create_all(self.engine)
 
     def create(self, model, char, confidence, top, charset, image_png, input_png):
         """Save a result; returns (id, delete_token). Only the token's hash is stored."""
