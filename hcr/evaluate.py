@@ -128,14 +128,14 @@ def evaluate(model_dir, data_dir=data.DEFAULT_DATA_DIR, plots=True, realworld_co
     model_dir = Path(model_dir)
     test = data.load_test(data_dir)
     images = test.images.astype(np.float32) / 255.0
+    model = LiteRTModel(model_dir / "model.tflite")
     started = time.time()
-    probabilities = LiteRTModel(model_dir / "model.tflite").probabilities(images)
+    probabilities = model.probabilities(images)
     seconds = time.time() - started
     metrics = {"model": model_dir.name, "test_file": data.test_file(data_dir).name,
                "evaluated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "litert_seconds": seconds, **compute_metrics(test.labels, probabilities)}
     if realworld_count != 0:
-        model = LiteRTModel(model_dir / "model.tflite")
         metrics["realworld"], worst = evaluate_realworld(model, test, realworld_count,
                                                          progress=progress)
     float_probabilities = keras_probabilities(model_dir, images)

@@ -62,7 +62,10 @@ def draw_with_pen(glyph, size, rng):
     return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def _png(rgba_or_gray):
+def browser_png(rgba_or_gray):
+    """PNG bytes as a browser's canvas export writes them: zlib at its default level (what
+    Pillow writes). hcr.imageio.encode_png favours speed instead; for what users send, the
+    size and the cost of decoding should be a browser's."""
     buffer = io.BytesIO()
     Image.fromarray(rgba_or_gray).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -70,7 +73,7 @@ def _png(rgba_or_gray):
 
 def render_clean(glyph, index):
     """The test image itself as a 28x28 PNG (white ink on black, as EMNIST stores it)."""
-    return _png(glyph)
+    return browser_png(glyph)
 
 
 def render_canvas(glyph, index):
@@ -92,7 +95,7 @@ def render_canvas(glyph, index):
         image = np.zeros((canvas, canvas, 4), np.uint8)
         image[..., :3] = colour
         image[..., 3] = np.round(alpha * 255).astype(np.uint8)
-        return _png(image)
+        return browser_png(image)
     if style == "dark on light":
         paper, pen = np.array([255, 255, 255]), rng.integers(0, 60, 3)
     elif style == "light on dark":
@@ -103,7 +106,7 @@ def render_canvas(glyph, index):
         while abs(int(pen.mean()) - int(paper.mean())) < 90:  # still readable
             pen = rng.integers(0, 256, 3)
     image = paper[None, None, :] * (1 - alpha[..., None]) + pen[None, None, :] * alpha[..., None]
-    return _png(np.round(image).astype(np.uint8))
+    return browser_png(np.round(image).astype(np.uint8))
 
 
 def render_photo(glyph, index):

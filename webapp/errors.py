@@ -17,9 +17,6 @@ from webapp.models import ModelUnavailable
 log = logging.getLogger(__name__)
 
 
-
-
-
 class InvalidRequest(ValueError):
     """A request whose shape is wrong (missing field, wrong type); the message says how."""
 
