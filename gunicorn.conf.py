@@ -8,12 +8,17 @@ import os
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("HCR_BIND", "127.0.0.1:8000")
 # Inference is CPU work of a couple of milliseconds: one process per core does it in parallel,
-# and a second thread per process keeps a slow phone upload from holding a whole worker. (At 32
-# clients on 2 cores, 1, 2 and 4 threads per worker mostly gave 650-840 req/s, within the VM's
-# spread; see benchmarks/HISTORY.md.)
+# and a second thread per process keeps a slow phone upload from holding a whole worker.
 workers = int(os.environ.get("HCR_WORKERS", os.cpu_count() or 1))
 worker_class = "gthread"
 threads = int(os.environ.get("HCR_THREADS", 2))
+# A gthread worker accepts every connection it can, busy or not, so one worker could take all
+# 32 keep-alive clients of the benchmark while the other idled: 3 of 10 runs gave 450-560
+# req/s (in the one measured, one worker used all the CPU), the others 740-840. Holding at
+# most this many connections per worker leaves the rest in the listen queue for the other
+# workers (not refused); with 16, 5 runs of 5 were balanced (750-840 req/s). Idle keep-alive
+# connections beyond it are closed.
+worker_connections = int(os.environ.get("HCR_WORKER_CONNECTIONS", 16))
 timeout = int(os.environ.get("HCR_TIMEOUT", 30))
 graceful_timeout = 10
 keepalive = 5
