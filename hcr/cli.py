@@ -129,7 +129,7 @@ def build_parser():
     evaluate_parser.add_argument("--no-plots", action="store_true")
     evaluate_parser.add_argument("--realworld", type=int, default=None, metavar="N",
                                  help="test images rendered as canvas drawings and photos "
-                                      "(default 1000; 0 skips them)")
+                                      "(default 5000; 0 skips them)")
 
     realworld_parser = commands.add_parser(
         "make-realworld", help="render test characters as canvas drawings and phone photos")

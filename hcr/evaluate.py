@@ -232,7 +232,8 @@ def write_model_card(model_dir):
             f"accuracy kept; seed {hp.get('seed')}. Augmentation (`hcr/augment.py`): random "
             "rotation, shear, x/y scale, shift and stroke thickness.",
             "- Stage 2, canvas fine-tune (`hcr.restroke`): "
-            + (f"{t['canvas_finetune']['epochs']} epochs at a learning rate of 2e-4 on the "
+            + (f"{t['canvas_finetune']['epochs']} epochs at a learning rate of "
+               f"{t['canvas_finetune'].get('learning_rate', 2e-4):g} on the "
                f"training images plus {t['canvas_finetune']['restrokes']:,} of them re-stroked "
                "with a random pen (hairline to marker) and framed by the serving path; "
                "validation accuracy clean "
