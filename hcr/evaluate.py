@@ -230,7 +230,10 @@ def write_model_card(model_dir):
             f"smoothing {hp.get('label_smoothing')}, early stopping on validation accuracy "
             f"(patience {hp.get('early_stopping_patience')}), the best epoch by validation "
             f"accuracy kept; seed {hp.get('seed')}. Augmentation (`hcr/augment.py`): random "
-            "rotation, shear, x/y scale, shift and stroke thickness.",
+            "rotation, shear, x/y scale, shift and stroke thickness."
+            + (f" Trained on the training images plus a canvas re-stroke (`hcr.restroke`) of "
+               f"{t['restroked_images_in_stage_1']:,} of them from the first epoch."
+               if "restroked_images_in_stage_1" in t else ""),
             "- Stage 2, canvas fine-tune (`hcr.restroke`): "
             + (f"{t['canvas_finetune']['epochs']} epochs at a learning rate of "
                f"{t['canvas_finetune'].get('learning_rate', 2e-4):g} on the "

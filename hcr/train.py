@@ -57,6 +57,9 @@ def add_arguments(parser):
                         help="stage 2 epochs on canvas re-strokes (0: none)")
     parser.add_argument("--from-checkpoint", action="store_true",
                         help="skip stage 1: go on from the best stage-1 checkpoint of this --name")
+    parser.add_argument("--restrokes-in-stage-1", action="store_true",
+                        help="train stage 1 on the training images plus a canvas re-stroke of "
+                             "each, from the first epoch (use with --finetune-epochs 0)")
 
 
 def make_dataset(images, labels, training):
@@ -109,15 +112,15 @@ def accuracy(model, images, labels):
     return float((model.predict(x, batch_size=1024, verbose=0).argmax(axis=1) == labels).mean())
 
 
-def fit(splits, run_dir, epochs, resume):
+def fit(images, labels, splits, run_dir, epochs, resume):
     import keras
 
     from hcr.model import build_model
 
     keras.utils.set_random_seed(SEED)
-    train_ds = make_dataset(splits.train.images, splits.train.labels, training=True)
+    train_ds = make_dataset(images, labels, training=True)
     val_ds = make_dataset(splits.validation.images, splits.validation.labels, training=False)
-    steps_per_epoch = len(splits.train.images) // BATCH_SIZE
+    steps_per_epoch = len(images) // BATCH_SIZE
 
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=PEAK_LEARNING_RATE / 20,
@@ -318,7 +321,13 @@ def main(args):
         model = keras.models.load_model(run_dir / "best.keras")
     else:
         started = time.time()
-        model = fit(splits, run_dir, args.epochs, args.resume)
+        images, labels = splits.train.images, splits.train.labels
+        if args.restrokes_in_stage_1:
+            chosen, restroked, _, _ = restroke_cache(splits, run_dir)
+            images = np.concatenate([images, restroked])
+            labels = np.concatenate([labels, labels[chosen]])
+            facts["restroked_images_in_stage_1"] = int(len(chosen))
+        model = fit(images, labels, splits, run_dir, args.epochs, args.resume)
         facts["training_seconds"] += time.time() - started
         facts_path.write_text(json.dumps(facts))
     if args.finetune_epochs > 0:

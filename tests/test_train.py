@@ -47,6 +47,20 @@ def test_quick_training_run_resume_and_export(tmp_path, letter_png):
     assert len(prediction.top) == 3 and prediction.model_input.shape == (28, 28)
 
 
+def test_stage_one_can_train_on_restrokes_from_the_first_epoch(tmp_path):
+    assert main(["train", "--limit", "256", "--epochs", "1", "--restrokes-in-stage-1",
+                 "--finetune-epochs", "0", "--models-dir", str(tmp_path / "models"),
+                 "--runs-dir", str(tmp_path / "runs"), "--name", "mixed", "--no-evaluate"]) == 0
+    facts = json.loads((tmp_path / "models" / "mixed" / "training.json").read_text())
+    assert facts["restroked_images_in_stage_1"] == 256
+    assert len(np.load(tmp_path / "runs" / "mixed" / "restrokes.npz")["train"]) == 256
+    assert "canvas_finetune" not in facts
+    # Twice the images in the epoch: 512 // 128 steps, where the clean images alone give 2.
+    import keras
+    best = keras.models.load_model(tmp_path / "runs" / "mixed" / "best.keras")
+    assert int(best.optimizer.iterations) == 4
+
+
 def test_metrics_fold_case_and_count_top3():
     from hcr.charset import INDEX
     labels = np.array([INDEX["c"], INDEX["O"], INDEX["a"], INDEX["1"]])
