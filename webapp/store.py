@@ -5,6 +5,7 @@ never wait for a writer and a killed worker cannot corrupt it); any SQLAlchemy U
 HCR_DATABASE_URL, e.g. postgresql+psycopg://..., for several machines.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -67,16 +68,21 @@ class ShareStore:
         self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
-                None, "", ":memory:"):
-            # gunicorn boots all its workers at once. Two of them switching a new SQLite file
-            # to WAL together get "database is locked" (SQLite does not wait on that lock), the
-            # worker fails to boot and the master shuts down; so one worker at a time sets up.
-            with open(f"{self.engine.url.database}.setup-lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                metadata.create_all(self.engine)
-        else:
+        with self._setup_lock():
             metadata.create_all(self.engine)
+
+    @contextlib.contextmanager
+    def _setup_lock(self):
+        """gunicorn boots all its workers at once. Two of them switching a new SQLite file to
+        WAL together get "database is locked" (SQLite does not wait on that lock), the worker
+        fails to boot and the master shuts down; so one worker at a time sets up a file."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+            yield
+            return
+        with open(f"{database}.setup-lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def create(self, model, char, confidence, top, charset, image_png, input_png):
         """Save a result; returns (id, delete_token). Only the token's hash is stored."""
