@@ -245,7 +245,9 @@ def write_model_card(model_dir):
                f"{_pct(t['canvas_finetune']['validation_before']['canvas'])} → "
                f"{_pct(t['canvas_finetune']['validation_after']['canvas'])} "
                f"({'kept' if t['canvas_finetune']['kept'] else 'dropped'}: kept when the sum "
-               "rises)." if "canvas_finetune" in t else "not run."),
+               "rises)." if "canvas_finetune" in t
+               else "not run: stage 1 already trained on the re-strokes."
+               if "restroked_images_in_stage_1" in t else "not run."),
             "- Prior correction: the pool has more digits than the test distribution (the digits "
             "and mnist files), so the output biases are shifted by log(byclass class frequency) "
             "- log(pool class frequency), both counted on training images; kept only because it "

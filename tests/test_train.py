@@ -47,18 +47,25 @@ def test_quick_training_run_resume_and_export(tmp_path, letter_png):
     assert len(prediction.top) == 3 and prediction.model_input.shape == (28, 28)
 
 
-def test_stage_one_can_train_on_restrokes_from_the_first_epoch(tmp_path):
-    assert main(["train", "--limit", "256", "--epochs", "1", "--restrokes-in-stage-1",
-                 "--finetune-epochs", "0", "--models-dir", str(tmp_path / "models"),
-                 "--runs-dir", str(tmp_path / "runs"), "--name", "mixed", "--no-evaluate"]) == 0
-    facts = json.loads((tmp_path / "models" / "mixed" / "training.json").read_text())
-    assert facts["restroked_images_in_stage_1"] == 256
+def test_stage_one_trains_on_restrokes_unless_told_not_to(tmp_path):
+    import keras
+
+    def steps_and_facts(name, *flags):
+        assert main(["train", "--limit", "256", "--epochs", "1", *flags,
+                     "--models-dir", str(tmp_path / "models"), "--runs-dir",
+                     str(tmp_path / "runs"), "--name", name, "--no-evaluate"]) == 0
+        best = keras.models.load_model(tmp_path / "runs" / name / "best.keras")
+        facts = json.loads((tmp_path / "models" / name / "training.json").read_text())
+        return int(best.optimizer.iterations), facts
+
+    # The default recipe: each image and its re-stroke, 512 // 128 steps; no stage 2.
+    steps, facts = steps_and_facts("mixed")
+    assert steps == 4 and facts["restroked_images_in_stage_1"] == 256
     assert len(np.load(tmp_path / "runs" / "mixed" / "restrokes.npz")["train"]) == 256
     assert "canvas_finetune" not in facts
-    # Twice the images in the epoch: 512 // 128 steps, where the clean images alone give 2.
-    import keras
-    best = keras.models.load_model(tmp_path / "runs" / "mixed" / "best.keras")
-    assert int(best.optimizer.iterations) == 4
+    # Clean images alone: 256 // 128 steps.
+    steps, facts = steps_and_facts("clean", "--no-restrokes-in-stage-1")
+    assert steps == 2 and "restroked_images_in_stage_1" not in facts
 
 
 def test_metrics_fold_case_and_count_top3():
