@@ -12,9 +12,9 @@ shipped model:
 - canvas: the as-submitted canvas rendering (random canvas size, position, pen, colours).
 
 A second column counts the digit/letter look-alikes 0/O/o, 1/I/l and 5/S/s as one answer: their
-shapes are alike, and the NIST forms had writers put digits and letters in different boxes, so
-a scan's stroke width relative to its size says which one it is (a table below measures it). A
-pen on a canvas carries no such hint.
+shapes are alike, but a scan's stroke width relative to its size differs between them (a table
+below measures it; likely because the NIST forms gave digits and letters boxes of their own).
+A pen on a canvas carries no such hint.
 """
 
 import argparse
