@@ -79,26 +79,59 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def _open_and_save(path, barrier):
+def _open_and_save(url, barrier):
     barrier.wait()
-    store = ShareStore(f"sqlite:///{path}")
+    store = ShareStore(url)
     save(store)
 
 
-def test_workers_booting_together_on_a_new_database(tmp_path):
-    """gunicorn starts every worker at once; each opens the store. On a new SQLite file two of
-    them switching it to WAL together got 'database is locked', and the master shut down."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request, tmp_path):
+    """A function that gives the URL of a new, empty database on each call."""
+    if request.param == "sqlite":
+        paths = (tmp_path / f"shares-{n}.sqlite3" for n in range(1000))
+        yield lambda: f"sqlite:///{next(paths)}"
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the store on PostgreSQL: HCR_TEST_POSTGRES_URL is unset")
+        pytest.skip("HCR_TEST_POSTGRES_URL not set")
+    from sqlalchemy import create_engine, make_url, text
+
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    names = []
+
+    def create():
+        names.append(f"hcr_boot_test_{os.getpid()}_{len(names)}")
+        with server.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {names[-1]}"))
+        return make_url(POSTGRES_URL).set(database=names[-1]).render_as_string(
+            hide_password=False)
+
+    yield create
+    with server.connect() as connection:
+        for name in names:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    server.dispose()
+
+
+def test_workers_booting_together_on_a_new_database(new_database):
+    """gunicorn starts every worker at once; each opens the store and creates its table. On a
+    new SQLite file two of them switching it to WAL together got 'database is locked'; on a new
+    PostgreSQL database two of them creating the table together can both try, and one fails
+    on the unique index of the catalogue. Either way the worker fails and the master shuts
+    down."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     for attempt in range(5):
-        path = tmp_path / f"shares-{attempt}.sqlite3"
+        url = new_database()
         barrier = context.Barrier(4)
-        workers = [context.Process(target=_open_and_save, args=(path, barrier))
+        workers = [context.Process(target=_open_and_save, args=(url, barrier))
                    for _ in range(4)]
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join(timeout=60)
         assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
-        assert ShareStore(f"sqlite:///{path}").count() == 4
+        assert ShareStore(url).count() == 4

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import (Column, DateTime, Float, LargeBinary, MetaData, String, Table, Text,
-                        create_engine, delete, event, insert, select)
+                        create_engine, delete, event, insert, select, text)
 
 ID_BYTES = 16  # 128 random bits
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+# Any fixed 64-bit number, the same in every worker: the PostgreSQL advisory lock held while
+# one of them creates the table.
+SETUP_LOCK_KEY = int.from_bytes(b"hcrshare", "big")
 
 metadata = MetaData()
 shares = Table(
@@ -68,21 +71,30 @@ class ShareStore:
         self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        with self._setup_lock():
-            metadata.create_all(self.engine)
+        with self._setup_lock() as bind:
+            metadata.create_all(bind)
 
     @contextlib.contextmanager
     def _setup_lock(self):
-        """gunicorn boots all its workers at once. Two of them switching a new SQLite file to
-        WAL together get "database is locked" (SQLite does not wait on that lock), the worker
-        fails to boot and the master shuts down; so one worker at a time sets up a file."""
+        """gunicorn boots all its workers at once, and each sets up the store; one at a time
+        must, or the loser fails to boot and the master shuts down. Two of them switching a new
+        SQLite file to WAL together get "database is locked" (SQLite does not wait on that
+        lock); two of them creating the table in a new PostgreSQL database together both see
+        it missing, and the second CREATE fails. Yields what to create the table with."""
         database = self.engine.url.database
+        if self.engine.dialect.name == "postgresql":
+            # A transaction-level advisory lock: released at commit, or if the worker dies.
+            with self.engine.begin() as connection:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": SETUP_LOCK_KEY})
+                yield connection
+            return
         if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
-            yield
+            yield self.engine
             return
         with open(f"{database}.setup-lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+            yield self.engine
 
     def create(self, model, char, confidence, top, charset, image_png, input_png):
         """Save a result; returns (id, delete_token). Only the token's hash is stored."""
