@@ -32,11 +32,6 @@ NETWORKS = {"base": dict(widths=(32, 64, 128), dense_units=256),
             "wide": dict(widths=(64, 128, 256), dense_units=512)}
 
 
-def correct(model, images, labels):
-    x = images[..., None].astype("float32") / 255.0
-    return model.predict(x, batch_size=1024, verbose=0).argmax(axis=1) == labels
-
-
 def points(values):
     """Mean and standard error of per-image values, in points."""
     return 100 * values.mean(), 100 * values.std() / np.sqrt(len(values))
@@ -49,15 +44,12 @@ def main():
     args = parser.parse_args()
 
     splits = data.load_splits(data.DEFAULT_DATA_DIR)
-    splits.train.images = splits.train.images[:args.limit]
-    splits.train.labels = splits.train.labels[:args.limit]
-    splits.train_natural = splits.train_natural[:args.limit]
+    train.limit_pool(splits, args.limit)
     build_model = hcr_model.build_model
     rows, gaps = [], {}
     with tempfile.TemporaryDirectory() as runs:
         chosen, restroked, val_index, val_restroked = train.restroke_cache(splits, Path(runs))
-        images = np.concatenate([splits.train.images, restroked])
-        labels = np.concatenate([splits.train.labels, splits.train.labels[chosen]])
+        images, labels = train.with_restrokes(splits, chosen, restroked)
         val_clean = splits.validation.images[val_index]
         val_labels = splits.validation.labels[val_index]
         for name, widths in NETWORKS.items():
@@ -69,8 +61,8 @@ def main():
             model = train.fit(images, labels, splits, run_dir, args.epochs, resume=False)
             seconds = time.time() - started
             train.shift_output_bias(model, train.prior_shift(splits))
-            clean = correct(model, val_clean, val_labels)
-            redrawn = correct(model, val_restroked, val_labels)
+            clean = train.correct(model, val_clean, val_labels)
+            redrawn = train.correct(model, val_restroked, val_labels)
             gaps[name] = clean.astype(float) - redrawn
             gap, se = points(gaps[name])
             rows.append(f"| {name} {widths['widths']}, dense {widths['dense_units']} "

@@ -116,10 +116,15 @@ def compile_for_training(model, learning_rate):
         metrics=["accuracy"])
 
 
+def correct(model, images, labels):
+    """Whether a Keras model gets each of some uint8 28x28 images right."""
+    x = images[..., None].astype("float32") / 255.0
+    return model.predict(x, batch_size=1024, verbose=0).argmax(axis=1) == labels
+
+
 def accuracy(model, images, labels):
     """Accuracy of a Keras model on uint8 28x28 images."""
-    x = images[..., None].astype("float32") / 255.0
-    return float((model.predict(x, batch_size=1024, verbose=0).argmax(axis=1) == labels).mean())
+    return float(correct(model, images, labels).mean())
 
 
 def fit(images, labels, splits, run_dir, epochs, resume):
@@ -180,6 +185,12 @@ def restroke_cache(splits, run_dir, count=FINETUNE_RESTROKES):
     return chosen, train, validation, val
 
 
+def with_restrokes(splits, chosen, restroked):
+    """The training images and labels, followed by the re-strokes of the `chosen` ones."""
+    return (np.concatenate([splits.train.images, restroked]),
+            np.concatenate([splits.train.labels, splits.train.labels[chosen]]))
+
+
 def finetune_for_canvas(model, splits, run_dir, epochs=FINETUNE_EPOCHS):
     """Stage 2 (see FINETUNE_EPOCHS). Returns the chosen model and what was measured."""
     import keras
@@ -193,8 +204,7 @@ def finetune_for_canvas(model, splits, run_dir, epochs=FINETUNE_EPOCHS):
                 "canvas": accuracy(m, val_restroked, val_labels)}
 
     before = score(model)
-    images = np.concatenate([splits.train.images, restroked])
-    labels = np.concatenate([splits.train.labels, splits.train.labels[chosen]])
+    images, labels = with_restrokes(splits, chosen, restroked)
     tuned = keras.models.clone_model(model)
     tuned.set_weights(model.get_weights())
     steps = epochs * (len(images) // BATCH_SIZE)
@@ -309,6 +319,13 @@ def hyperparameters(args, splits):
     }
 
 
+def limit_pool(splits, count):
+    """Keep only the first `count` training images (a quick run)."""
+    splits.train.images = splits.train.images[:count]
+    splits.train.labels = splits.train.labels[:count]
+    splits.train_natural = splits.train_natural[:count]
+
+
 def main(args):
     run_dir = args.runs_dir / args.name
     model_dir = args.models_dir / args.name
@@ -319,9 +336,7 @@ def main(args):
     print(f"Loading EMNIST from {args.data}")
     splits = data.load_splits(args.data)
     if args.limit:
-        splits.train.images = splits.train.images[:args.limit]
-        splits.train.labels = splits.train.labels[:args.limit]
-        splits.train_natural = splits.train_natural[:args.limit]
+        limit_pool(splits, args.limit)
 
     facts_path = run_dir / "facts.json"
     facts = json.loads(facts_path.read_text()) if facts_path.exists() else {
@@ -334,8 +349,7 @@ def main(args):
         images, labels = splits.train.images, splits.train.labels
         if args.restrokes_in_stage_1:
             chosen, restroked, _, _ = restroke_cache(splits, run_dir)
-            images = np.concatenate([images, restroked])
-            labels = np.concatenate([labels, labels[chosen]])
+            images, labels = with_restrokes(splits, chosen, restroked)
             facts["restroked_images_in_stage_1"] = int(len(chosen))
         model = fit(images, labels, splits, run_dir, args.epochs, args.resume)
         facts["training_seconds"] += time.time() - started

@@ -1,6 +1,7 @@
 """The share store on SQLite, and on PostgreSQL where HCR_TEST_POSTGRES_URL names a server
 (CI starts one: see .ci/run)."""
 
+import itertools
 import os
 import sqlite3
 import threading
@@ -12,15 +13,20 @@ from webapp.store import ShareStore
 POSTGRES_URL = os.environ.get("HCR_TEST_POSTGRES_URL")
 
 
+def require_postgres():
+    """Skip a PostgreSQL case where no server is named; in CI, fail instead."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the store on PostgreSQL: HCR_TEST_POSTGRES_URL is unset")
+        pytest.skip("HCR_TEST_POSTGRES_URL not set")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     if request.param == "sqlite":
         yield ShareStore(f"sqlite:///{tmp_path / 'shares.sqlite3'}")
         return
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must test the store on PostgreSQL: HCR_TEST_POSTGRES_URL is unset")
-        pytest.skip("HCR_TEST_POSTGRES_URL not set")
+    require_postgres()
     store = ShareStore(POSTGRES_URL)
     yield store
     from webapp.store import shares
@@ -89,13 +95,10 @@ def _open_and_save(url, barrier):
 def new_database(request, tmp_path):
     """A function that gives the URL of a new, empty database on each call."""
     if request.param == "sqlite":
-        paths = (tmp_path / f"shares-{n}.sqlite3" for n in range(1000))
+        paths = (tmp_path / f"shares-{n}.sqlite3" for n in itertools.count())
         yield lambda: f"sqlite:///{next(paths)}"
         return
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must test the store on PostgreSQL: HCR_TEST_POSTGRES_URL is unset")
-        pytest.skip("HCR_TEST_POSTGRES_URL not set")
+    require_postgres()
     from sqlalchemy import create_engine, make_url, text
 
     server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
